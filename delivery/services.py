@@ -128,11 +128,17 @@ def delivery_requalify(*, origin: Delivery, title: str, user: Any, note: str = "
 
 # --- transitions ---------------------------------------------------------------------
 
-def delivery_transition(*, delivery_id: int, name: str, user: Any, note: str = "") -> TransitionResult:
+def delivery_transition(
+    *, delivery_id: int, name: str, user: Any, note: str = "", on_behalf_of: str = ""
+) -> TransitionResult:
     """Move a delivery along one transition, or say exactly why not.
 
     Never raises for a refused transition: the result carries the blockers (or the
     reason), so the UI shows the same list as before the click.
+
+    `user=None` with `on_behalf_of` (e.g. "client", "système") is for actions that come
+    from the client portal or from scheduled work: R8 does not apply, the gates still do,
+    and the history says who acted.
     """
     spec = BY_NAME.get(name)
     with transaction.atomic():
@@ -141,7 +147,9 @@ def delivery_transition(*, delivery_id: int, name: str, user: Any, note: str = "
             return TransitionResult(
                 ok=False, delivery=delivery, error="Cette action n'est plus possible : la livraison a changé d'étape."
             )
-        if not can_trigger(user, delivery, spec):
+        if user is None and not on_behalf_of:
+            raise ValueError("A transition without a user must say on whose behalf it runs.")
+        if user is not None and not can_trigger(user, delivery, spec):
             return TransitionResult(
                 ok=False, delivery=delivery, error="Cette étape relève d'une autre partie : vous ne pouvez pas la déclencher (R8)."
             )
@@ -151,11 +159,13 @@ def delivery_transition(*, delivery_id: int, name: str, user: Any, note: str = "
         blockers, waived = gates.evaluate(delivery, name)
         if blockers:
             return TransitionResult(ok=False, delivery=delivery, blockers=blockers)
-        _apply(delivery, spec, user=user, note=note, waived=waived)
+        _apply(delivery, spec, user=user, note=note, waived=waived, on_behalf_of=on_behalf_of)
     return TransitionResult(ok=True, delivery=delivery)
 
 
-def _apply(delivery: Delivery, spec: TransitionSpec, *, user: Any, note: str, waived: list[gates.Blocker]) -> None:
+def _apply(
+    delivery: Delivery, spec: TransitionSpec, *, user: Any, note: str, waived: list[gates.Blocker], on_behalf_of: str
+) -> None:
     waived_items = [
         {"item_id": item.pk, "label": item.label, "justification": item.waiver_justification}
         for item in gates.waived_checklist_items(delivery)
@@ -188,8 +198,15 @@ def _apply(delivery: Delivery, spec: TransitionSpec, *, user: Any, note: str, wa
             "transition": spec.name,
             "waived_items": waived_items,
             "waived_rules": [{"code": b.code, "message": b.message} for b in waived],
+            "on_behalf_of": on_behalf_of,
         },
     )
+    # What each feature does on entering a stage (J+7 due date, rollout plan…): an explicit
+    # table rather than signals, so a reader follows the request from here.
+    from delivery.hooks import ON_ENTER
+
+    for hook in ON_ENTER.get(delivery.stage, ()):
+        hook(delivery=delivery, user=user, transition=spec.name)
 
 
 # --- checklist -----------------------------------------------------------------------
