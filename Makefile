@@ -38,8 +38,9 @@ check: install
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
+## Benchmarks (not part of `make test`); see bench/README.md for the figures and options.
 bench: install
-	$(PY) bench/run_all.py
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles

@@ -13,4 +13,11 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # One sweep a minute claims due rows in the database and queues short tasks.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    "sweep-due-work": {
+        "task": "golive.sweep",
+        "schedule": 60.0,
+        # A sweep not started within the minute is superseded by the next one.
+        "options": {"expires": 55},
+    },
+}

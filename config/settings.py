@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "checklists",
     "communications",
     "delivery",
+    "delivery.recette",
+    "delivery.portal",
+    "delivery.golive",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +176,8 @@ CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True  # the worker may start before Redis answers
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Security --------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -182,6 +187,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^sante/$"]  # the container health check speaks plain HTTP inside the network
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -189,13 +195,23 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 
+# --- Client portal ---------------------------------------------------------------------
+PORTAL_LINK_DAYS = int(os.environ.get("PORTAL_LINK_DAYS", "14"))
+# Bad portal tokens tolerated per client address before it is told to wait (count, seconds).
+PORTAL_BAD_TOKEN_LIMIT = (int(os.environ.get("PORTAL_BAD_TOKEN_LIMIT", "10")), 900)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A portal URL carries a secret token: request logs show it masked, never raw.
+    "filters": {"portal_tokens": {"()": "delivery.portal.logsafe.RedactPortalTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["portal_tokens"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["portal_tokens"]},
+        "django.server": {"filters": ["portal_tokens"]},
+        "django.security.csrf": {"filters": ["portal_tokens"]},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },

@@ -102,6 +102,10 @@ def scope_unchanged_since_cadrage(delivery) -> list[Blocker]:
     ]
 
 
+from delivery.golive import gates as golive_gates  # noqa: E402 - after Blocker, which it uses
+from delivery.recette import gates as recette_gates  # noqa: E402 - after Blocker, which it uses
+from delivery.portal import gates as portal_gates  # noqa: E402 - after Blocker, which it uses
+
 GATES: dict[str, tuple[Gate, ...]] = {
     "qualify": (checklist_complete, qualification_grid_complete, maintenance_needs_compatible_hosting),
     "start_production": (checklist_complete, maintenance_needs_compatible_hosting),
@@ -111,10 +115,13 @@ GATES: dict[str, tuple[Gate, ...]] = {
         maintenance_plan_before_delivery,
         maintenance_needs_compatible_hosting,
         scope_unchanged_since_cadrage,
+        recette_gates.internal_recette_passed,
     ),
-    "go_live": (checklist_complete, maintenance_plan_before_delivery, scope_unchanged_since_cadrage),
-    "start_follow_up": (checklist_complete,),
-    "close_to_maintenance": (checklist_complete,),
+    "open_feedback_cycle": (recette_gates.feedback_cycle_within_cap,),
+    "go_live": (checklist_complete, maintenance_plan_before_delivery, scope_unchanged_since_cadrage, recette_gates.pv_is_go,
+               portal_gates.client_validation_of_current_pv),
+    "start_follow_up": (checklist_complete, golive_gates.rollout_reached_full_traffic),
+    "close_to_maintenance": (checklist_complete, golive_gates.follow_up_day_reached),
 }
 
 

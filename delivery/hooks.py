@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from delivery.golive import hooks as golive_hooks
+from delivery.recette import hooks as recette_hooks
 from projects.vocabulary import Stage
 
 Hook = Callable[..., None]
 
 ON_ENTER: dict[str, tuple[Hook, ...]] = {
-    Stage.GO_LIVE: (),
+    Stage.DELIVERY: (recette_hooks.known_issues_on_delivery,),
+    Stage.GO_LIVE: (golive_hooks.on_go_live,),
     Stage.FOLLOW_UP: (),
 }

@@ -374,3 +374,28 @@ def change_request_decide(*, change_request: ChangeRequest, user: Any, status: s
             data={"change_request_id": change_request.pk, "status": status},
         )
     return change_request
+
+
+# --- planning ------------------------------------------------------------------------
+
+def stage_dates_plan(*, delivery_id: int, user: Any, planned: dict[str, Any]) -> Delivery:
+    """The PM's planned date per stage (R17: planned vs actual). Only changed dates are written."""
+    if not is_agency(user):
+        raise PermissionDenied("Seule l'agence planifie les étapes.")
+    with transaction.atomic():
+        delivery = _lock(delivery_id)
+        changes = []
+        for row in StageDate.objects.filter(delivery=delivery, stage__in=list(planned)):
+            new = planned[row.stage]
+            if row.planned_date != new:
+                changes.append(
+                    f"{Stage(row.stage).label} : {row.planned_date.strftime('%d/%m/%Y') if row.planned_date else '—'}"
+                    f" → {new.strftime('%d/%m/%Y') if new else '—'}"
+                )
+                row.planned_date = new
+                row.save(update_fields=["planned_date"])
+        if changes:
+            history_record(
+                delivery=delivery, kind=HistoryKind.NOTE, summary="Planning mis à jour", actor=user, note="\n".join(changes)
+            )
+    return delivery

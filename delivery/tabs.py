@@ -5,4 +5,7 @@ from __future__ import annotations
 
 TABS: list[tuple[str, str]] = [
     ("Pilotage", "delivery:detail"),
+    ("Recette", "recette:tab"),
+    ("Validation client", "portal:tab"),
+    ("Mise en ligne", "golive:tab"),
 ]

@@ -105,3 +105,43 @@ def _celery_inline():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+#: Data migrations whose rows the app needs (the official checklists, category policies,
+#: modules, email templates, tone rules). Keep in step with new data migrations.
+DEFAULT_DATA_MIGRATIONS = (
+    "projects.migrations.0002_default_policies_and_modules",
+    "checklists.migrations.0004_default_checklists",
+    "communications.migrations.0004_default_templates_and_tone_rules",
+)
+
+
+@pytest.fixture(autouse=True)
+def _default_data_after_flush(request):
+    """Transactional tests (threads, live_server, browser) flush the database after they
+    run, which also drops the rows installed by data migrations. Put them back before a
+    test that uses the database, with the migrations' own idempotent install functions."""
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db", "live_server"} & set(
+        request.fixturenames
+    )
+    if not uses_db:
+        yield
+        return
+    request.getfixturevalue("transactional_db" if _is_transactional(request) else "db")
+    from django.apps import apps as django_apps
+
+    from checklists.models import ChecklistTemplate
+
+    if not ChecklistTemplate.objects.exists():
+        import importlib
+
+        for module_name in DEFAULT_DATA_MIGRATIONS:
+            importlib.import_module(module_name).install(django_apps, None)
+    yield
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))

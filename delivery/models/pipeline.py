@@ -52,7 +52,8 @@ class Delivery(FSMModelMixin, models.Model):
 
     # --- scope ------------------------------------------------------------------------
     def scope_snapshot(self) -> dict:
-        return {"category": self.category, "modules": sorted(self.modules.values_list("pk", flat=True))}
+        # `.all()` so a board or page that prefetched modules evaluates R5 without a query per delivery.
+        return {"category": self.category, "modules": sorted(m.pk for m in self.modules.all())}
 
     @property
     def stage_index(self) -> int:

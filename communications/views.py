@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from communications import tone
+from projects.rules import is_agency
+
+
+@login_required
+@require_POST
+def tone_check(request: HttpRequest) -> HttpResponse:
+    """htmx: the tone guide's warnings while a PM writes to a client (R20)."""
+    if not is_agency(request.user):
+        raise Http404
+    warnings = tone.check_email(subject=request.POST.get("subject", ""), body=request.POST.get("body_text", ""))
+    return render(request, "communications/_tone_warnings.html", {"warnings": warnings})
