@@ -34,6 +34,7 @@ BOARD_PREFETCH: list[Any] = [
     ),
     "rule_waivers",
     "modules",
+    "stage_dates",
 ]
 
 #: Cards shown per column before « Tout afficher » (oldest in the stage first: the most urgent).
@@ -52,6 +53,11 @@ BOARD_BADGES.append(golive_selectors.board_badges)
 from delivery.recette.selectors import gate_prefetch as recette_gate_prefetch  # noqa: E402
 
 BOARD_PREFETCH.extend(recette_gate_prefetch())
+
+# Client portal (issue 4): the validations the go-live gate reads.
+from delivery.portal.gates import gate_prefetch as portal_gate_prefetch  # noqa: E402
+
+BOARD_PREFETCH.extend(portal_gate_prefetch())
 
 
 # --- portfolio board -----------------------------------------------------------------

@@ -51,7 +51,8 @@ def follow_up_day_reached(delivery) -> list:
     if follow_up is not None:
         due = follow_up.due_at
     else:  # went live before this feature existed: derive J+7 from the stage dates
-        started = delivery.stage_dates.filter(stage="go_live").values_list("started_at", flat=True).first()
+        # `.all()` so the board's prefetch of stage_dates serves it without a query per card.
+        started = next((d.started_at for d in delivery.stage_dates.all() if d.stage == "go_live"), None)
         if started is None:
             return []
         due = follow_up_dates(started)[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.urls import reverse
 
 from delivery.gates import Blocker
@@ -14,11 +15,11 @@ def client_validation_of_current_pv(delivery) -> list[Blocker]:
 
     url = reverse("portal:tab", args=[delivery.pk])
     pv = current_pv(delivery)
-    validated = list(
-        ClientValidation.objects.filter(delivery=delivery, decision=Decision.VALIDATED)
-        .order_by("-pk")
-        .values_list("pv_version_id", "pv_number", "signer_name")
-    )
+    validated = [
+        (v.pv_version_id, v.pv_number, v.signer_name)
+        for v in sorted(_validations(delivery), key=lambda v: v.pk, reverse=True)
+        if v.decision == Decision.VALIDATED
+    ]
     if pv is not None and any(pv_id == pv.pk for pv_id, _n, _s in validated):
         return []
     if pv is not None and validated:
@@ -35,3 +36,27 @@ def client_validation_of_current_pv(delivery) -> list[Blocker]:
             )
         ]
     return [Blocker(code="R10", message="Validation écrite du client manquante (portail client)", url=url)]
+
+
+def _validations(delivery) -> list[ClientValidation]:
+    """Prefetched by pages that evaluate many gates at once (see `gate_prefetch`)."""
+    cache = getattr(delivery, "_prefetched_objects_cache", {})
+    if "client_validations" in cache:
+        return list(cache["client_validations"])
+    return list(
+        ClientValidation.objects.filter(delivery=delivery, decision=Decision.VALIDATED).only(
+            "id", "delivery_id", "decision", "pv_version_id", "pv_number", "signer_name"
+        )
+    )
+
+
+def gate_prefetch() -> list[Prefetch]:
+    """What this gate reads, for the board (`delivery.selectors.BOARD_PREFETCH`)."""
+    return [
+        Prefetch(
+            "client_validations",
+            queryset=ClientValidation.objects.filter(decision=Decision.VALIDATED).only(
+                "id", "delivery_id", "decision", "pv_version_id", "pv_number", "signer_name"
+            ),
+        )
+    ]

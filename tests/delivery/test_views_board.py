@@ -135,18 +135,14 @@ def _make_deliveries(n: int, stages) -> None:
 @pytest.mark.parametrize("n", [3, 30])
 def test_it_renders_the_board_in_constant_queries(pm_client, n, django_assert_max_num_queries):
     _make_deliveries(n, [Stage.QUALIFICATION, Stage.CADRAGE, Stage.PRODUCTION])
-    # session, user, ids per stage, cards, 3 core prefetches, 2 filter lists = 9,
-    # plus 3 prefetches for the recette gates (runs, anomalies, PV versions): BOARD_PREFETCH
-    with django_assert_max_num_queries(12):
+    # session, user, ids per stage, cards, 4 core prefetches (items, waivers, modules, stage
+    # dates), 2 filter lists = 10; plus what features' gates read (BOARD_PREFETCH): recette
+    # runs, anomalies, PV versions, client validations = 14. Go-live badges add none here.
+    with django_assert_max_num_queries(14):
         response = pm_client.get(HOME)
     assert response.context["total"] == n
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the portal's go_live gate (client validation) still queries per delivery; it must read a "
-    "relation listed in delivery.selectors.BOARD_PREFETCH (remove this marker once it does)",
-)
 def test_it_renders_the_board_in_constant_queries_over_every_stage(pm_client, django_assert_num_queries):
     from projects.vocabulary import PIPELINE
 
