@@ -214,5 +214,7 @@ LOGGING = {
         "django.security.csrf": {"filters": ["portal_tokens"]},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # Inline tasks (embedded default) would log a "succeeded" line per email; a worker keeps them.
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
     },
 }

@@ -73,7 +73,7 @@ def _render_tab(request: HttpRequest, delivery, *, settings_form: RolloutSetting
         follow_up=follow_up,
         follow_up_state=follow_up_state(follow_up, delivery.stage),
         rollout=rollout,
-        steps=steps,
+        rollout_steps=steps,
         current=current,
         can_confirm=bool(
             rollout and current and rollout.status == Rollout.Status.RUNNING

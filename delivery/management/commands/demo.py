@@ -90,6 +90,15 @@ class Command(BaseCommand):
     help = "Crée les données de démonstration (sans effet si elles existent déjà)."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The demo's own emails (validation receipts, J+7 notices…) are recorded in the
+        # outbox like any other, but not printed: the console backend would bury the
+        # summary below under a page of MIME.
+        from django.test.utils import override_settings
+
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            self._populate()
+
+    def _populate(self) -> None:
         users = self._accounts()
         if Client.objects.filter(name=CLIENTS[0][0]).exists():
             self.stdout.write("Données de démonstration déjà présentes : rien à recréer.")
