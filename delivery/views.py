@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from checklists.models import DeliveryItem
@@ -274,6 +275,14 @@ def planned_dates(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(delivery)
 
 
+def _back(request: HttpRequest, default: str) -> str:
+    """Where to return after an action posted from another tab (e.g. the recette's cycles)."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
 @login_required
 @require_POST
 def change_request_create(request: HttpRequest, pk: int) -> HttpResponse:
@@ -284,8 +293,8 @@ def change_request_create(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "L'avenant / devis n'a pas été créé : corrigez le formulaire.")
         return _render_detail(request, _page_delivery(request, pk), extra={"change_request_form": form, "cr_open": True})
     cr = services.change_request_create(delivery=delivery, user=request.user, **form.cleaned_data)
-    messages.success(request, f"{cr} créé (brouillon).")
-    return redirect(delivery.get_absolute_url() + "#avenants")
+    messages.success(request, f"{cr} créé (brouillon). Enregistrez l'accord du client quand il est donné.")
+    return redirect(_back(request, delivery.get_absolute_url() + "#avenants"))
 
 
 @login_required
@@ -302,7 +311,7 @@ def change_request_decide(request: HttpRequest, cr_pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, f"{cr} : {cr.get_status_display().lower()}.")
-    return redirect(cr.delivery.get_absolute_url() + "#avenants")
+    return redirect(_back(request, cr.delivery.get_absolute_url() + "#avenants"))
 
 
 @login_required

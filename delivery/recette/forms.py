@@ -88,11 +88,5 @@ class CaseFilterForm(forms.Form):
     q = forms.CharField(label="Rechercher", required=False)
 
 
-class ChangeRequestForm(forms.Form):
-    title = forms.CharField(label="Intitulé", max_length=200)
-    kind = forms.ChoiceField(label="Type", choices=[("avenant", "Avenant"), ("devis", "Devis")])
-    amount = forms.DecimalField(label="Montant HT (€)", required=False, max_digits=10, decimal_places=2, min_value=0)
-
-
 class WaiverForm(forms.Form):
     justification = forms.CharField(label="Justification", widget=forms.Textarea(attrs={"rows": 3}), min_length=10)

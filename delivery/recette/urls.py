@@ -22,7 +22,5 @@ urlpatterns = [
     path(P + "pv/", views.pv_preview, name="pv"),
     path(P + "pv/generer/", views.pv_generate, name="pv_generate"),
     path(P + "pv/v<int:number>.pdf", views.pv_download, name="pv_download"),
-    path(P + "avenants/", views.change_request_create, name="change_request_create"),
-    path(P + "avenants/<int:cr_id>/decision/", views.change_request_decide, name="change_request_decide"),
     path(P + "cycles/exception/", views.cycle_waive, name="cycle_waive"),
 ]

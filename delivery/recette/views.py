@@ -25,7 +25,6 @@ from delivery.recette.forms import (
     AnomalyStatusForm,
     CaseFilterForm,
     CaseForm,
-    ChangeRequestForm,
     CopyForm,
     ImportForm,
     RunForm,
@@ -42,6 +41,7 @@ from delivery.recette.models import (
     RunResult,
 )
 from delivery.recette.rules import can_decide_exception, can_execute, can_generate_pv, can_manage_cahier
+from delivery.forms import ChangeRequestForm as DeliveryChangeRequestForm
 from delivery.views import delivery_page_context, get_visible_delivery
 from projects.vocabulary import Stage
 
@@ -119,7 +119,7 @@ def tab(request: HttpRequest, pk: int) -> HttpResponse:
             runs=runs, summary=summary, pv=selectors.current_pv(delivery), cycles=cycles,
             change_requests=list(ChangeRequest.objects.filter(delivery=delivery).order_by("-created_at")),
             run_form=RunForm(initial={"kind": run_kind}), run_kind=run_kind, can_start_run=can_start_run,
-            cr_form=ChangeRequestForm(), waiver_form=WaiverForm(),
+            cr_form=DeliveryChangeRequestForm(), waiver_form=WaiverForm(),
             filters_active=bool(request.GET),
         ),
     )
@@ -431,33 +431,6 @@ def pv_download(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 
 
 # --- feedback cycles: change requests and R6 exceptions ----------------------------------------
-
-@login_required
-@require_POST
-def change_request_create(request: HttpRequest, pk: int) -> HttpResponse:
-    delivery = get_visible_delivery(request, pk)
-    form = ChangeRequestForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Avenant / devis : indiquez un intitulé et un montant valide.")
-        return redirect(_tab_url(delivery, "cycles"))
-    cr = delivery_services.change_request_create(delivery=delivery, user=request.user, **form.cleaned_data)
-    messages.success(request, f"{cr} créé. Enregistrez l'accord du client quand il est donné.")
-    return redirect(_tab_url(delivery, "cycles"))
-
-
-@login_required
-@require_POST
-def change_request_decide(request: HttpRequest, pk: int, cr_id: int) -> HttpResponse:
-    delivery = get_visible_delivery(request, pk)
-    cr = get_object_or_404(ChangeRequest, pk=cr_id, delivery=delivery)
-    try:
-        delivery_services.change_request_decide(change_request=cr, user=request.user, status=request.POST.get("status", ""))
-    except ValidationError as exc:
-        messages.error(request, _errors(exc))
-    else:
-        messages.success(request, f"{cr} : {cr.get_status_display().lower()}.")
-    return redirect(_tab_url(delivery, "cycles"))
-
 
 @login_required
 @require_POST

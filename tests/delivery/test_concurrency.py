@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 
 from checklists.models import DeliveryItem
 from delivery.models import Delivery, HistoryEntry, HistoryKind
 from delivery.services import delivery_transition, item_set_done
 from projects.vocabulary import Stage
 from tests.factories import DeliveryFactory, ProjectFactory
+from tests.threads import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -21,28 +20,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def _needs_postgres():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL): SQLite has no row locks")
-
-
-def run_together(*functions):
-    """Start every function on its own thread and connection at the same instant."""
-    barrier = threading.Barrier(len(functions))
-    results: list = [None] * len(functions)
-
-    def runner(i, fn):
-        try:
-            barrier.wait()
-            results[i] = fn()
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each side got
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i, fn)) for i, fn in enumerate(functions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 def test_it_never_leaves_a_delivery_past_an_incomplete_gate_when_an_untick_races_the_advance():

@@ -446,3 +446,19 @@ def test_r5_grid_after_cadrage_accepts_an_accepted_change_request(pm_client, del
     assert response.status_code == 302
     delivery.refresh_from_db()
     assert delivery.category == 3 and delivery.frozen_scope["category"] == 3
+
+
+def test_it_returns_to_the_tab_that_posted_a_change_request(pm_client, delivery):
+    from django.urls import reverse
+
+    back = reverse("recette:tab", args=[delivery.pk]) + "#cycles"
+    response = pm_client.post(
+        reverse("delivery:change_request_create", args=[delivery.pk]),
+        {"title": "Tour de retours supplémentaire", "kind": "devis", "amount": "450", "next": back},
+    )
+    assert response.status_code == 302 and response["Location"] == back
+    cr = delivery.change_requests.get()
+    response = pm_client.post(reverse("delivery:change_request_decide", args=[cr.pk]), {"status": "accepted", "next": "https://evil.example/"})
+    assert response["Location"] == delivery.get_absolute_url() + "#avenants"  # never off-site
+    cr.refresh_from_db()
+    assert cr.status == "accepted"
