@@ -5,10 +5,9 @@ from __future__ import annotations
 from django import forms
 
 from delivery.models import ChangeRequest, Delivery
+from projects.forms import HostingSelect
 from projects.models import Module, Project
 from projects.vocabulary import PIPELINE, Category, Stage
-
-HOSTING_CHOICES = [("", "Non vérifiée"), ("true", "Oui, compatible"), ("false", "Non compatible")]
 
 
 class ModulesField(forms.ModelMultipleChoiceField):
@@ -19,6 +18,20 @@ class ModulesField(forms.ModelMultipleChoiceField):
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", "Modules du périmètre")
         super().__init__(**kwargs)
+
+    def _check_values(self, value):
+        # A forged id beyond the database's integer range is an unknown module, not a
+        # crash: SQLite raises OverflowError on such an `__in` lookup.
+        for pk in value:
+            try:
+                out_of_range = abs(int(str(pk).strip())) >= 2**63
+            except ValueError:
+                continue  # the parent says "invalid value" for it
+            if out_of_range:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
 
 
 def planned_date_fields() -> dict[str, forms.DateField]:
@@ -96,7 +109,7 @@ class QualificationForm(forms.Form):
     hosting_provider = forms.CharField(label="Hébergeur", max_length=120, required=False)
     hosting_compatible = forms.NullBooleanField(
         label="Hébergement compatible",
-        widget=forms.Select(choices=HOSTING_CHOICES),
+        widget=HostingSelect,
         required=False,
         help_text="Pas de maintenance sans hébergement compatible (R3).",
     )

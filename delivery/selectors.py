@@ -81,7 +81,7 @@ class BoardFilters:
             pm=as_int("pm"),
             partner=as_int("partner"),
             category=as_int("category"),
-            q=(params.get("q") or "").strip()[:100],
+            q=(params.get("q") or "").replace("\x00", "").strip()[:100],  # PostgreSQL refuses NUL
             refused=params.get("refused") in ("1", "on", "true"),
             stage=params.get("stage", "") if params.get("stage", "") in Stage.values else "",
         )

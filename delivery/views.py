@@ -156,7 +156,12 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if spec is None:
         raise Http404
     form = NoteForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if not form.is_valid():
+        # Refuse rather than move on without the note, and give back what was typed.
+        messages.error(request, f"« {spec.label} » non effectué : " + " ".join(form.errors["note"]))
+        extra = {"open_transition": name, "transition_note": request.POST.get("note", "")}
+        return _render_detail(request, _page_delivery(request, pk), extra=extra)
+    note = form.cleaned_data["note"]
     result = services.delivery_transition(delivery_id=delivery.pk, name=name, user=request.user, note=note)
     if result.ok:
         messages.success(request, f"« {spec.label} » : la livraison est maintenant en {result.delivery.get_stage_display()}.")
@@ -167,6 +172,10 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     else:
         messages.error(request, result.error)
     extra = {"open_transition": name, "transition_note": note}
+    if spec.kind != "forward":
+        # The panel's list is the forward move's: a refused backward move shows its own beside its form.
+        extra["transition_blockers"] = result.blockers
+        return _render_detail(request, _page_delivery(request, pk), extra=extra)
     return _render_detail(request, _page_delivery(request, pk), blockers=result.blockers or None, extra=extra)
 
 
@@ -177,11 +186,13 @@ def item_tick(request: HttpRequest, item_pk: int) -> HttpResponse:
     if not can_view_delivery(request.user, item.delivery):
         raise Http404
     done = request.POST.get("done") == "1"
-    comment = request.POST.get("comment", "")[:4000]
-    evidence_url = request.POST.get("evidence_url", "").strip()
+    comment = request.POST.get("comment", "").replace("\x00", "")[:4000]  # PostgreSQL refuses NUL
+    evidence_url = request.POST.get("evidence_url", "").replace("\x00", "").strip()
     error = ""
     if evidence_url and not evidence_url.startswith(("http://", "https://")):
         error = "Le lien de preuve doit commencer par http:// ou https://."
+    elif len(evidence_url) > DeliveryItem._meta.get_field("evidence_url").max_length:
+        error = "Le lien de preuve est trop long (500 caractères au plus)."
     else:
         try:
             services.item_set_done(item_id=item.pk, user=request.user, done=done, comment=comment, evidence_url=evidence_url)
@@ -211,6 +222,9 @@ def item_tick(request: HttpRequest, item_pk: int) -> HttpResponse:
         "delivery": delivery,
         "row": row,
         "error": error,
+        # A refused tick gives back what was typed (the row is re-rendered from the database).
+        "typed_comment": comment,
+        "typed_evidence_url": evidence_url,
         "is_agency": is_agency(request.user),
         "oob": True,
     }
@@ -278,7 +292,8 @@ def planned_dates(request: HttpRequest, pk: int) -> HttpResponse:
 def _back(request: HttpRequest, default: str) -> str:
     """Where to return after an action posted from another tab (e.g. the recette's cycles)."""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    # Only a path: anything else would be taken by redirect() for a URL name (500 if unknown).
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return default
 

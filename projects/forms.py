@@ -7,7 +7,16 @@ from django.db import models
 
 from projects.models import Client, ClientContact, Project, User
 
-HOSTING_CHOICES = [("", "Non vérifiée"), ("true", "Oui, compatible"), ("false", "Non compatible")]
+HOSTING_CHOICES = [("unknown", "Non vérifiée"), ("true", "Oui, compatible"), ("false", "Non compatible")]
+
+
+class HostingSelect(forms.NullBooleanSelect):
+    """NullBooleanSelect renders True/False as "true"/"false"; a plain Select would render
+    "True", match no option, show « Non vérifiée » and erase the answer on the next save."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = HOSTING_CHOICES
 
 
 class ClientForm(forms.ModelForm):
@@ -50,7 +59,7 @@ def _https_urls(field: models.Field, **kwargs) -> forms.Field | None:
 class ProjectForm(forms.ModelForm):
     hosting_compatible = forms.NullBooleanField(
         label="Hébergement compatible",
-        widget=forms.Select(choices=HOSTING_CHOICES),
+        widget=HostingSelect,
         required=False,
         help_text="Pas de maintenance sans hébergement compatible (R3).",
     )

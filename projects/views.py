@@ -37,7 +37,7 @@ def _visible_projects(request: HttpRequest):
 @login_required
 def client_list(request: HttpRequest) -> HttpResponse:
     _agency_only(request)
-    q = request.GET.get("q", "").strip()[:100]
+    q = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     clients = Client.objects.annotate(project_count=Count("projects", distinct=True), contact_count=Count("contacts", distinct=True))
     if q:
         clients = clients.filter(Q(name__icontains=q) | Q(contacts__name__icontains=q) | Q(contacts__email__icontains=q)).distinct()
@@ -69,7 +69,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()[:100]
+    q = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     projects = _visible_projects(request).annotate(delivery_count=Count("deliveries"))
     if q:
         projects = projects.filter(Q(name__icontains=q) | Q(client__name__icontains=q))

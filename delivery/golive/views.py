@@ -15,6 +15,7 @@ from delivery.golive import services
 from delivery.golive.forms import ReasonForm, RolloutSettingsForm
 from delivery.golive.models import FollowUp, Probe, Rollout, RolloutStep, TrafficBackend, TrafficCall
 from delivery.golive.selectors import follow_up_state
+from delivery.golive.services import OPEN_STAGES
 from delivery.rules import is_delivery_partner
 from delivery.views import delivery_page_context, get_visible_delivery
 from projects.rules import is_agency
@@ -53,7 +54,7 @@ def golive_tab(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _render_tab(request: HttpRequest, delivery, *, settings_form: RolloutSettingsForm | None = None,
-                status: int = 200) -> HttpResponse:
+                status: int = 200, extra: dict | None = None) -> HttpResponse:
     is_pm = is_agency(request.user)
     follow_up = FollowUp.objects.filter(delivery=delivery).first()
     rollout = Rollout.objects.filter(delivery=delivery).first()
@@ -72,6 +73,7 @@ def _render_tab(request: HttpRequest, delivery, *, settings_form: RolloutSetting
         can_probe=is_pm or is_delivery_partner(request.user, delivery),
         follow_up=follow_up,
         follow_up_state=follow_up_state(follow_up, delivery.stage),
+        follow_up_closed=delivery.stage not in OPEN_STAGES,
         rollout=rollout,
         rollout_steps=steps,
         current=current,
@@ -90,6 +92,7 @@ def _render_tab(request: HttpRequest, delivery, *, settings_form: RolloutSetting
         Status=Rollout.Status,
         StepStatus=RolloutStep.Status,
         stage_is_go_live=delivery.stage == Stage.GO_LIVE,
+        **(extra or {}),
     )
     return render(request, "golive/tab.html", context, status=status)
 
@@ -146,14 +149,20 @@ def rollout_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404
     service, takes_reason, done = ACTIONS[action]
     kwargs = {"rollout_id": rollout.pk, "user": request.user}
+    typed = {"reason_action": action, "reason_text": request.POST.get("reason", "")}
     if takes_reason:
         form = ReasonForm(request.POST)
-        form.is_valid()
-        kwargs["reason"] = form.cleaned_data.get("reason", "")
+        if not form.is_valid():
+            # Never act without the reason that was given: refuse and give the text back.
+            messages.error(request, "Action non effectuée : " + " ".join(form.errors["reason"]))
+            return _render_tab(request, delivery, status=400, extra=typed)
+        kwargs["reason"] = form.cleaned_data["reason"]
     try:
         service(**kwargs)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _error_text(exc))
+        if takes_reason:
+            return _render_tab(request, delivery, status=400, extra=typed)
     else:
         messages.success(request, done)
     return _tab(pk, "deploiement")

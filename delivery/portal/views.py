@@ -264,7 +264,13 @@ def _compose(request: HttpRequest, delivery, *, key: str, contact=None, contacts
     if request.method == "POST":
         form = form_class(request.POST, **kwargs)
         if step in ("confirm", "send") and form.is_valid():
-            if step == "send":
+            if key == services.VALIDATION_REQUEST_KEY and services.PORTAL_URL_PLACEHOLDER not in form.cleaned_data["body_text"]:
+                # Said at « Vérifier », not only once the PM has clicked « Envoyer » on a text without the link.
+                error, step = (
+                    f"Le texte doit contenir le repère {services.PORTAL_URL_PLACEHOLDER} : il devient le lien personnel du client.",
+                    "edit",
+                )
+            elif step == "send":
                 try:
                     if key == services.VALIDATION_REQUEST_KEY:
                         services.validation_request_send(

@@ -80,7 +80,11 @@ def _context(request: HttpRequest, delivery: Delivery, **extra) -> dict:
 
 @login_required
 def tab(request: HttpRequest, pk: int) -> HttpResponse:
-    delivery = get_visible_delivery(request, pk)
+    return _render_tab(request, get_visible_delivery(request, pk))
+
+
+def _render_tab(request: HttpRequest, delivery: Delivery, *, waiver_form: WaiverForm | None = None,
+                status: int = 200) -> HttpResponse:
     case_filter = CaseFilterForm(request.GET or None)
     cases = RecetteCase.objects.filter(delivery=delivery).select_related("module").order_by("reference", "id")
     n_cases = cases.count()
@@ -119,9 +123,10 @@ def tab(request: HttpRequest, pk: int) -> HttpResponse:
             runs=runs, summary=summary, pv=selectors.current_pv(delivery), cycles=cycles,
             change_requests=list(ChangeRequest.objects.filter(delivery=delivery).order_by("-created_at")),
             run_form=RunForm(initial={"kind": run_kind}), run_kind=run_kind, can_start_run=can_start_run,
-            cr_form=DeliveryChangeRequestForm(), waiver_form=WaiverForm(),
+            cr_form=DeliveryChangeRequestForm(), waiver_form=waiver_form or WaiverForm(),
             filters_active=bool(request.GET),
         ),
+        status=status,
     )
 
 
@@ -299,7 +304,7 @@ def result_set(request: HttpRequest, pk: int, run_id: int, case_id: int) -> Http
     try:
         result = services.result_set(
             run=run, case=case, user=request.user, status=request.POST.get("status", ""),
-            comment=request.POST.get("comment", ""),
+            comment=request.POST.get("comment", "").replace("\x00", ""),  # PostgreSQL refuses NUL
         )
     except ValidationError as exc:
         error = _errors(exc)
@@ -368,10 +373,18 @@ def anomaly_edit(request: HttpRequest, pk: int, anomaly_id: int) -> HttpResponse
         else:
             messages.success(request, f"Anomalie AN-{anomaly.number} enregistrée.")
             return redirect(_tab_url(delivery, "anomalies"))
-    status_form = AnomalyStatusForm(initial={"status": anomaly.status})
+    return _anomaly_page(request, delivery, anomaly, form=form)
+
+
+def _anomaly_page(request: HttpRequest, delivery: Delivery, anomaly: Anomaly, *, form=None, status_form=None,
+                  status: int = 200) -> HttpResponse:
+    if form is None:
+        form = AnomalyForm(instance=anomaly, delivery=delivery, can_share=can_decide_exception(request.user, delivery))
+    status_form = status_form or AnomalyStatusForm(initial={"status": anomaly.status})
     return render(
         request, "recette/anomaly_form.html",
         _context(request, delivery, form=form, anomaly=anomaly, status_form=status_form, run=anomaly.run),
+        status=status,
     )
 
 
@@ -379,7 +392,9 @@ def anomaly_edit(request: HttpRequest, pk: int, anomaly_id: int) -> HttpResponse
 @require_POST
 def anomaly_status(request: HttpRequest, pk: int, anomaly_id: int) -> HttpResponse:
     delivery = get_visible_delivery(request, pk)
-    anomaly = get_object_or_404(Anomaly, pk=anomaly_id, delivery=delivery)
+    anomaly = get_object_or_404(
+        Anomaly.objects.select_related("case", "run", "created_by", "status_changed_by"), pk=anomaly_id, delivery=delivery
+    )
     anomaly.delivery = delivery
     form = AnomalyStatusForm(request.POST)
     if not form.is_valid():
@@ -387,9 +402,12 @@ def anomaly_status(request: HttpRequest, pk: int, anomaly_id: int) -> HttpRespon
         return redirect("recette:anomaly_edit", pk=delivery.pk, anomaly_id=anomaly.pk)
     try:
         services.anomaly_set_status(anomaly=anomaly, user=request.user, **form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, _errors(exc))
-        return redirect("recette:anomaly_edit", pk=delivery.pk, anomaly_id=anomaly.pk)
+    except (ValidationError, PermissionDenied) as exc:
+        # The same page again with the chosen status and the justification as typed.
+        messages.error(request, _errors(exc) if isinstance(exc, ValidationError) else str(exc))
+        anomaly.refresh_from_db()
+        anomaly.delivery = delivery
+        return _anomaly_page(request, delivery, anomaly, status_form=form, status=400)
     messages.success(request, f"AN-{anomaly.number} : {anomaly.get_status_display().lower()}.")
     return redirect(_tab_url(delivery, "anomalies"))
 
@@ -438,8 +456,9 @@ def cycle_waive(request: HttpRequest, pk: int) -> HttpResponse:
     delivery = get_visible_delivery(request, pk)
     form = WaiverForm(request.POST)
     if not form.is_valid():
+        # The tab again with the justification as typed, rather than a redirect that drops it.
         messages.error(request, "Justifiez l'exception en une phrase au moins (10 caractères).")
-        return redirect(_tab_url(delivery, "cycles"))
+        return _render_tab(request, delivery, waiver_form=form, status=400)
     code = selectors.feedback_cycles(delivery).next_waiver_code
     try:
         delivery_services.rule_waive(
@@ -447,6 +466,7 @@ def cycle_waive(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         messages.error(request, _errors(exc))
+        return _render_tab(request, delivery, waiver_form=form, status=400)
     else:
         messages.success(request, "Exception documentée : un cycle de retours supplémentaire est autorisé (R6).")
     return redirect(_tab_url(delivery, "cycles"))

@@ -22,8 +22,9 @@ from tests.factories import (
     recette_run_all_passed,
 )
 
-# serialized_rollback: the flush between live-server tests would drop the rows installed by migrations.
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# No serialized_rollback: tests/conftest.py reinstalls the data-migration rows after a flush, and
+# reloading the serialized copy after another live-server test collides on content types.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_it_lets_the_client_validate_and_unblocks_go_live(browser, live_server, settings, mailoutbox):

@@ -20,8 +20,9 @@ from tests.factories import (
     advance_to,
 )
 
-# serialized_rollback: the flush between live-server tests would drop the checklists installed by migration.
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# No serialized_rollback: tests/conftest.py reinstalls the data-migration rows after a flush, and
+# reloading the serialized copy after another live-server test collides on content types.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def login(page, live_server, user) -> None:

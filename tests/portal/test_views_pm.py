@@ -79,7 +79,11 @@ def test_it_refuses_to_compose_without_a_go_pv(pm_client, delivery, contact):
 
 
 def test_it_flags_the_tone_live(pm_client):
-    response = pm_client.post(reverse("communications:tone_check"), {"subject": "Petit souci", "body_text": "Le bug est corrigé, pas de souci."})
+    response = pm_client.post(
+        reverse("communications:tone_check"),
+        {"subject": "Petit souci", "body_text": "Le bug est corrigé, pas de souci."},
+        HTTP_HX_REQUEST="true",
+    )
     page = html.unescape(response.content.decode())
     assert "« bug »" in page and "Le fonctionnement est rétabli" in page and "« pas de souci »" in page
 
