@@ -8,12 +8,12 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.test import Client as DjangoClient
 
 from checklists.models import DeliveryItem
 from delivery.golive.models import FollowUp
 from delivery.portal.models import ClientValidation
 from projects.vocabulary import Stage
+from tests.e2e.browser import sign_in
 from tests.factories import (
     ClientContactFactory,
     ClientFactory,
@@ -29,10 +29,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _session_for(browser, live_server, user):
-    django_client = DjangoClient()
-    django_client.force_login(user)
     context = browser.new_context()
-    context.add_cookies([{"name": "sessionid", "value": django_client.cookies["sessionid"].value, "url": live_server.url}])
+    sign_in(context, live_server, user)
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())
     return page

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client as DjangoClient
 
 from delivery.golive import services
 from delivery.golive.models import Rollout, RolloutStep
 from projects.vocabulary import Stage
+from tests.e2e.browser import sign_in
 from tests.factories import ClientFactory, DeliveryFactory, PartnerUserFactory, PMFactory, ProjectFactory, put_in_stage
 from tests.golive.conftest import ensure_email_templates
 
@@ -15,9 +15,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def login(page, live_server, user) -> None:
-    django_client = DjangoClient()
-    django_client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": django_client.cookies["sessionid"].value, "url": live_server.url}])
+    sign_in(page.context, live_server, user)
 
 
 def test_it_runs_a_rollout_from_the_tab(page, live_server):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client as DjangoClient
 
 from projects.vocabulary import Stage
+from tests.e2e.browser import sign_in
 from tests.factories import (
     ClientFactory,
     DeliveryFactory,
@@ -19,10 +19,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _phone_session(browser, live_server, user):
-    django_client = DjangoClient()
-    django_client.force_login(user)
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    context.add_cookies([{"name": "sessionid", "value": django_client.cookies["sessionid"].value, "url": live_server.url}])
+    sign_in(context, live_server, user)
     return context, context.new_page()
 
 

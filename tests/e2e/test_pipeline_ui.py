@@ -5,21 +5,18 @@ from __future__ import annotations
 import importlib
 
 import pytest
-from django.test import Client as DjangoClient
 
 from checklists.models import DeliveryItem
 from delivery.models import Delivery
 from projects.vocabulary import Stage
+from tests.e2e.browser import sign_in
 from tests.factories import ClientFactory, DeliveryFactory, PartnerUserFactory, PMFactory, ProjectFactory, advance_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def login(page, live_server, user) -> None:
-    django_client = DjangoClient()
-    django_client.force_login(user)
-    cookie = django_client.cookies["sessionid"]
-    page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+    sign_in(page.context, live_server, user)
 
 
 @pytest.fixture

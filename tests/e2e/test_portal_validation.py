@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client as DjangoClient
 
 from checklists.models import DeliveryItem
 from delivery.portal import services
 from delivery.portal.models import ClientValidation
 from projects.vocabulary import Stage
+from tests.e2e.browser import sign_in
 from tests.factories import (
     ClientContactFactory,
     ClientFactory,
@@ -59,10 +59,8 @@ def test_it_lets_the_client_validate_and_unblocks_go_live(browser, live_server, 
     phone.close()
 
     # The PM, on the delivery page.
-    django_client = DjangoClient()
-    django_client.force_login(pm)
     context = browser.new_context()
-    context.add_cookies([{"name": "sessionid", "value": django_client.cookies["sessionid"].value, "url": live_server.url}])
+    sign_in(context, live_server, pm)
     pm_page = context.new_page()
     pm_page.goto(f"{live_server.url}/livraisons/{delivery.pk}/")
     panel = pm_page.locator("#gate-panel").inner_text()

@@ -4,11 +4,11 @@ PV decision update in place, from NO-GO to GO avec réserves to GO."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client as DjangoClient
 
 from delivery.recette import services
 from delivery.recette.models import RunResult
 from projects.vocabulary import Stage
+from tests.e2e.browser import sign_in
 from tests.factories import (
     AnomalyFactory,
     ClientFactory,
@@ -26,10 +26,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def login(page, live_server, user) -> None:
-    django_client = DjangoClient()
-    django_client.force_login(user)
-    cookie = django_client.cookies["sessionid"]
-    page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+    sign_in(page.context, live_server, user)
 
 
 def test_it_updates_progress_and_decision_as_results_are_entered(page, live_server):
