@@ -20,6 +20,7 @@ from delivery.models import Delivery, HistoryEntry
 from delivery.rules import can_tick_item, can_trigger
 from delivery.transitions import transitions_from
 from projects.models import Partner, User
+from projects.text import plain_text
 from projects.vocabulary import PIPELINE, SHORT_LABELS, Category, Party, Stage
 
 #: Related rows the gates read, loaded once for all the cards shown on the board.
@@ -81,7 +82,7 @@ class BoardFilters:
             pm=as_int("pm"),
             partner=as_int("partner"),
             category=as_int("category"),
-            q=(params.get("q") or "").replace("\x00", "").strip()[:100],  # PostgreSQL refuses NUL
+            q=plain_text(params.get("q"), max_length=100),
             refused=params.get("refused") in ("1", "on", "true"),
             stage=params.get("stage", "") if params.get("stage", "") in Stage.values else "",
         )

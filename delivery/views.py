@@ -35,6 +35,7 @@ from delivery.tabs import TABS
 from delivery.transitions import BY_NAME
 from projects.models import Project
 from projects.rules import can_view_project, is_agency
+from projects.text import plain_text
 from projects.vocabulary import PIPELINE
 
 
@@ -186,8 +187,8 @@ def item_tick(request: HttpRequest, item_pk: int) -> HttpResponse:
     if not can_view_delivery(request.user, item.delivery):
         raise Http404
     done = request.POST.get("done") == "1"
-    comment = request.POST.get("comment", "").replace("\x00", "")[:4000]  # PostgreSQL refuses NUL
-    evidence_url = request.POST.get("evidence_url", "").replace("\x00", "").strip()
+    comment = plain_text(request.POST.get("comment"), max_length=4000)
+    evidence_url = plain_text(request.POST.get("evidence_url"))
     error = ""
     if evidence_url and not evidence_url.startswith(("http://", "https://")):
         error = "Le lien de preuve doit commencer par http:// ou https://."

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from projects.forms import ClientForm, ContactFormSet, ProjectForm
 from projects.models import Client, Project
 from projects.rules import can_view_project, is_agency
+from projects.text import plain_text
 
 LIST_LIMIT = 200
 
@@ -37,7 +38,7 @@ def _visible_projects(request: HttpRequest):
 @login_required
 def client_list(request: HttpRequest) -> HttpResponse:
     _agency_only(request)
-    q = request.GET.get("q", "").replace("\x00", "").strip()[:100]
+    q = plain_text(request.GET.get("q"), max_length=100)
     clients = Client.objects.annotate(project_count=Count("projects", distinct=True), contact_count=Count("contacts", distinct=True))
     if q:
         clients = clients.filter(Q(name__icontains=q) | Q(contacts__name__icontains=q) | Q(contacts__email__icontains=q)).distinct()
@@ -69,7 +70,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").replace("\x00", "").strip()[:100]
+    q = plain_text(request.GET.get("q"), max_length=100)
     projects = _visible_projects(request).annotate(delivery_count=Count("deliveries"))
     if q:
         projects = projects.filter(Q(name__icontains=q) | Q(client__name__icontains=q))

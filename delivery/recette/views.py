@@ -43,6 +43,7 @@ from delivery.recette.models import (
 from delivery.recette.rules import can_decide_exception, can_execute, can_generate_pv, can_manage_cahier
 from delivery.forms import ChangeRequestForm as DeliveryChangeRequestForm
 from delivery.views import delivery_page_context, get_visible_delivery
+from projects.text import plain_text
 from projects.vocabulary import Stage
 
 TAB = "recette:tab"
@@ -304,7 +305,7 @@ def result_set(request: HttpRequest, pk: int, run_id: int, case_id: int) -> Http
     try:
         result = services.result_set(
             run=run, case=case, user=request.user, status=request.POST.get("status", ""),
-            comment=request.POST.get("comment", "").replace("\x00", ""),  # PostgreSQL refuses NUL
+            comment=plain_text(request.POST.get("comment")),
         )
     except ValidationError as exc:
         error = _errors(exc)
